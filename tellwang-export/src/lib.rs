@@ -1,0 +1,1 @@
+//! Export of a whole Wok as Terraform HCL. Not written yet: see issue 5.

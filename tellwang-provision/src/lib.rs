@@ -1,0 +1,1 @@
+//! Container provisioning of Woks on Docker. Not written yet: see issue 6.
