@@ -85,6 +85,7 @@ mod id;
 mod memory;
 mod model;
 pub mod name;
+pub mod spec;
 mod store;
 mod tenancy;
 mod time;
@@ -109,6 +110,7 @@ pub use crate::memory::MemoryStore;
 pub use crate::model::{Action, DEFAULT_REGION, Principal, PrincipalKind, Role, Team, Wok};
 #[cfg(feature = "postgres")]
 pub use crate::postgres::PostgresStore;
+pub use crate::spec::WokSpec;
 #[cfg(feature = "sqlite")]
 pub use crate::sqlite::SqliteStore;
 pub use crate::store::TenancyStore;
