@@ -35,5 +35,6 @@ crate::sql::impl_sql_ledger!(
     PostgresLedger,
     PgConnection,
     PgRow,
-    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+    true
 );

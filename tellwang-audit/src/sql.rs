@@ -12,6 +12,13 @@ pub(crate) const INSERT_ENTRY: &str = "INSERT INTO tw_audit_entries \
      (team_id, seq, at, actor_id, actor_kind, action, target, request_id, payload, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 pub(crate) const ADVANCE_HEAD: &str = "UPDATE tw_audit_heads SET seq = $2, hash = $3 WHERE team_id = $1";
+/// The insert and the head update as one statement, for databases whose
+/// `WITH` takes data-modifying statements (PostgreSQL): one round trip
+/// less while the team's lock is held.
+pub(crate) const INSERT_AND_ADVANCE: &str = "WITH entry AS (INSERT INTO tw_audit_entries \
+     (team_id, seq, at, actor_id, actor_kind, action, target, request_id, payload, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)) \
+     UPDATE tw_audit_heads SET seq = $2, hash = $11 WHERE team_id = $1";
 pub(crate) const READ: &str = "SELECT seq, at, actor_id, actor_kind, action, target, request_id, payload, prev_hash, hash \
      FROM tw_audit_entries WHERE team_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 pub(crate) const SCAN: &str = "SELECT seq, at, actor_id, actor_kind, action, target, request_id, payload, prev_hash, hash \
@@ -31,11 +38,12 @@ pub(crate) fn hash(bytes: Vec<u8>, what: &'static str) -> Result<crate::format::
 }
 
 /// Implements the ledger for a struct with a `pool` field.
-/// `$conn` is the backend's connection type, `$row` its row type, and
+/// `$conn` is the backend's connection type, `$row` its row type,
 /// `$snapshot` the statement (if any) that makes a transaction read one
-/// consistent snapshot.
+/// consistent snapshot, and `$combined` whether the backend runs
+/// [`INSERT_AND_ADVANCE`].
 macro_rules! impl_sql_ledger {
-    ($ledger:ty, $conn:ty, $row:ty, $snapshot:expr) => {
+    ($ledger:ty, $conn:ty, $row:ty, $snapshot:expr, $combined:expr) => {
         fn entry_from_row(row: &$row, team: &tellwang_core::TeamId) -> Result<$crate::Entry, $crate::Error> {
             use sqlx::Row;
             Ok($crate::Entry {
@@ -89,7 +97,8 @@ macro_rules! impl_sql_ledger {
                 // Read the clock under the lock, so times never run backwards
                 // along a chain while the clock itself does not.
                 let sealed = entry.seal(seq, tellwang_core::Timestamp::now(), prev);
-                sqlx::query($crate::sql::INSERT_ENTRY)
+                let statement = if $combined { $crate::sql::INSERT_AND_ADVANCE } else { $crate::sql::INSERT_ENTRY };
+                sqlx::query(statement)
                     .bind(&team)
                     .bind($crate::sql::to_db(seq)?)
                     .bind(sealed.at.as_micros())
@@ -103,12 +112,14 @@ macro_rules! impl_sql_ledger {
                     .bind(sealed.hash.as_slice())
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query($crate::sql::ADVANCE_HEAD)
-                    .bind(&team)
-                    .bind($crate::sql::to_db(seq)?)
-                    .bind(sealed.hash.as_slice())
-                    .execute(&mut *conn)
-                    .await?;
+                if !$combined {
+                    sqlx::query($crate::sql::ADVANCE_HEAD)
+                        .bind(&team)
+                        .bind($crate::sql::to_db(seq)?)
+                        .bind(sealed.hash.as_slice())
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 Ok($crate::Receipt { seq, hash: sealed.hash })
             }
         }

@@ -29,5 +29,6 @@ impl SqliteLedger {
     }
 }
 
-// SQLite reads inside a transaction already see one snapshot (in WAL mode).
-crate::sql::impl_sql_ledger!(SqliteLedger, SqliteConnection, SqliteRow, None::<&str>);
+// SQLite reads inside a transaction already see one snapshot (in WAL mode),
+// and its `WITH` takes no INSERT.
+crate::sql::impl_sql_ledger!(SqliteLedger, SqliteConnection, SqliteRow, None::<&str>, false);

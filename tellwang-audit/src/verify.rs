@@ -128,18 +128,22 @@ impl Verifier {
         // Each entry's hash depends only on its own stored fields, so the
         // hashing — nearly all of the work — runs in parallel; the link
         // checks that follow compare stored values in order.
-        let computed: Vec<Hash> = if batch.len() >= 256 {
-            batch
-                .par_chunks(256)
-                .flat_map_iter(|chunk| {
-                    let mut buf = Vec::with_capacity(512);
-                    chunk.iter().map(move |e| format::entry_hash_with(&mut buf, e)).collect::<Vec<_>>()
-                })
-                .collect()
-        } else {
+        let team = format::TeamText::new(&self.team);
+        let hash_all = |chunk: &[Entry]| {
             let mut buf = Vec::with_capacity(512);
-            batch.iter().map(|e| format::entry_hash_with(&mut buf, e)).collect()
+            chunk
+                .iter()
+                .map(|e| {
+                    if e.team == self.team {
+                        format::entry_hash_with(&mut buf, e, &team)
+                    } else {
+                        format::entry_hash(e)
+                    }
+                })
+                .collect::<Vec<Hash>>()
         };
+        let computed: Vec<Hash> =
+            if batch.len() >= 512 { batch.par_chunks(256).flat_map_iter(hash_all).collect() } else { hash_all(batch) };
         for (entry, computed) in batch.iter().zip(computed) {
             if let Err(found) = self.check(entry, &computed) {
                 self.stop(found);
