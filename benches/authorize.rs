@@ -19,22 +19,38 @@ const WOKS: usize = 1_000;
 /// The baseline query: the same columns the decision reads, by primary key only.
 const SELECT_BY_ID: &str = "SELECT id, team_id, name, region, created_at FROM tw_woks WHERE id = $1";
 
+/// The Woks one decision is measured on.
+struct Targets {
+    /// The owner's own Wok: the decision allows.
+    own: Wok,
+    /// A Wok of another team: denied as not found.
+    foreign: WokId,
+    /// A Wok that does not exist: denied as not found.
+    missing: WokId,
+}
+
 /// Creates a team with [`WOKS`] Woks, and a second team with as many so that
-/// the table holds foreign rows too; returns the owner and the middle Wok.
-async fn populate(tenancy: &Tenancy) -> (Principal, Wok) {
+/// the table holds foreign rows too; returns the owner and the Woks to ask for.
+async fn populate(tenancy: &Tenancy) -> (Principal, Targets) {
     let (_, owner, _) = tenancy.create_team("Bench", "owner").await.expect("team");
     let (_, other, _) = tenancy.create_team("Other", "owner").await.expect("team");
-    let mut created = Vec::new();
+    let (mut own, mut foreign) = (Vec::new(), Vec::new());
     for i in 0..WOKS {
-        created.push(tenancy.create_wok(&owner, &format!("wok-{i}"), None).await.expect("wok"));
-        tenancy.create_wok(&other, &format!("wok-{i}"), None).await.expect("wok");
+        own.push(tenancy.create_wok(&owner, &format!("wok-{i}"), None).await.expect("wok"));
+        foreign.push(tenancy.create_wok(&other, &format!("wok-{i}"), None).await.expect("wok"));
     }
-    let middle = created.swap_remove(WOKS / 2);
-    (owner, middle)
+    let targets = Targets {
+        own: own.swap_remove(WOKS / 2),
+        foreign: foreign[WOKS / 2].id,
+        missing: WokId::generate().expect("id"),
+    };
+    (owner, targets)
 }
 
 /// Benchmarks `baseline` (the memory group's is a `HashMap` get plus clone,
-/// the SQL groups' a `SELECT` by primary key) and one decision on `target` side by side in one group.
+/// the SQL groups' a `SELECT` by primary key) beside one decision on the
+/// owner's own Wok; and, to show that a denial does not reveal whether a Wok
+/// exists, the decision on a foreign Wok beside that on a missing one.
 fn compare<F, Fut, T>(
     c: &mut Criterion,
     rt: &tokio::runtime::Runtime,
@@ -42,16 +58,21 @@ fn compare<F, Fut, T>(
     baseline: F,
     tenancy: &Tenancy,
     owner: &Principal,
-    target: WokId,
+    targets: &Targets,
 ) where
     F: Fn() -> Fut,
     Fut: Future<Output = T>,
 {
     let mut group = c.benchmark_group(group);
     group.bench_function("baseline", |b| b.to_async(rt).iter(|| async { black_box(baseline().await) }));
-    group.bench_function("authorize", |b| {
-        b.to_async(rt).iter(|| async { black_box(tenancy.authorize(owner, Action::ReadWok, black_box(&target)).await) })
-    });
+    for (name, wok) in
+        [("authorize", targets.own.id), ("deny foreign", targets.foreign), ("deny missing", targets.missing)]
+    {
+        group.bench_function(name, |b| {
+            b.to_async(rt)
+                .iter(|| async { black_box(tenancy.authorize(owner, Action::ReadWok, black_box(&wok)).await) })
+        });
+    }
     group.finish();
 }
 
@@ -60,28 +81,28 @@ fn bench(c: &mut Criterion) {
 
     // In memory: beside a bare HashMap lookup plus the clone the decision also returns.
     let tenancy = Tenancy::new(MemoryStore::new());
-    let (owner, wok) = rt.block_on(populate(&tenancy));
-    let map: HashMap<WokId, Wok> = HashMap::from([(wok.id, wok.clone())]);
-    let lookup = || async { map.get(black_box(&wok.id)).cloned() };
-    compare(c, &rt, "authorize/memory", lookup, &tenancy, &owner, wok.id);
+    let (owner, targets) = rt.block_on(populate(&tenancy));
+    let map: HashMap<WokId, Wok> = HashMap::from([(targets.own.id, targets.own.clone())]);
+    let lookup = || async { map.get(black_box(&targets.own.id)).cloned() };
+    compare(c, &rt, "authorize/memory", lookup, &tenancy, &owner, &targets);
 
     // SQLite: beside a plain primary-key SELECT on the same pool.
     let dir = tempfile::tempdir().expect("tempdir");
     let sqlite = rt.block_on(SqliteStore::open(dir.path().join("bench.db"))).expect("sqlite");
     let pool = sqlite.pool().clone();
     let tenancy = Tenancy::new(sqlite);
-    let (owner, wok) = rt.block_on(populate(&tenancy));
-    let id = wok.id.to_string();
+    let (owner, targets) = rt.block_on(populate(&tenancy));
+    let id = targets.own.id.to_string();
     let select = || async { sqlx::query(SELECT_BY_ID).bind(&id).fetch_optional(&pool).await.expect("select") };
-    compare(c, &rt, "authorize/sqlite", select, &tenancy, &owner, wok.id);
+    compare(c, &rt, "authorize/sqlite", select, &tenancy, &owner, &targets);
 
     // PostgreSQL, when a server is configured.
     let Some(pool) = rt.block_on(tellwang_core::testing::fresh_postgres_pool()) else { return };
     let tenancy = Tenancy::new(rt.block_on(PostgresStore::from_pool(pool.clone())).expect("postgres"));
-    let (owner, wok) = rt.block_on(populate(&tenancy));
-    let id = wok.id.to_string();
+    let (owner, targets) = rt.block_on(populate(&tenancy));
+    let id = targets.own.id.to_string();
     let select = || async { sqlx::query(SELECT_BY_ID).bind(&id).fetch_optional(&pool).await.expect("select") };
-    compare(c, &rt, "authorize/postgres", select, &tenancy, &owner, wok.id);
+    compare(c, &rt, "authorize/postgres", select, &tenancy, &owner, &targets);
 }
 
 criterion_group!(benches, bench);

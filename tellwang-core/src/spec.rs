@@ -350,7 +350,8 @@ mod tests {
 
     #[test]
     fn each_rule_is_enforced_with_its_path() {
-        let cases: Vec<(Box<dyn Fn(&mut WokSpec)>, &str, SpecProblem)> = vec![
+        type Case = (Box<dyn Fn(&mut WokSpec)>, &'static str, SpecProblem);
+        let cases: Vec<Case> = vec![
             (
                 Box::new(|s| s.services[0].name = "Bad Name".into()),
                 "services[0].name",

@@ -88,6 +88,18 @@ impl fmt::Debug for TokenRecord {
 }
 
 impl TokenRecord {
+    /// A record no secret matches, to compare against when no token has the
+    /// presented id.
+    pub(crate) fn unmatchable() -> Self {
+        Self {
+            id: TokenId::from_bytes([0; 16]),
+            principal: PrincipalId::from_bytes([0; 16]),
+            secret_hash: [0; 32],
+            created_at: Timestamp::from_micros(0),
+            revoked_at: None,
+        }
+    }
+
     /// Whether `secret` is this token's secret, compared in constant time.
     pub(crate) fn matches(&self, secret: &[u8; SECRET_BYTES]) -> bool {
         bool::from(hash_secret(secret).ct_eq(&self.secret_hash))
