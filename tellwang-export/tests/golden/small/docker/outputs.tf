@@ -1,0 +1,14 @@
+output "network" {
+  description = "The Wok's Docker network."
+  value       = docker_network.wok.name
+}
+
+output "postgres_container" {
+  description = "The Postgres container, reachable as `postgres` on the network."
+  value       = docker_container.postgres.name
+}
+
+output "containers" {
+  description = "Each service's container, by service name."
+  value       = { "api" = docker_container.api.name }
+}
