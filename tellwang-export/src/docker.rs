@@ -1,13 +1,13 @@
 //! The `docker` target.
 
 use hcl::expr::Expression;
-use hcl::{Block, BlockBuilder, Body};
+use hcl::{Block, Body};
 use tellwang_core::Wok;
 use tellwang_core::spec::{HealthCheck, Limits, RestartPolicy, ServiceSpec, WokSpec};
 
-use crate::literal::{entry_from_variable, key, quoted, quoted_owned};
+use crate::literal::{entry, entry_from_variable, key, quoted, quoted_owned};
 use crate::module::{self, Meta, Names, Provider};
-use crate::syntax::{attribute, block, number, object, reference, resource, strings};
+use crate::syntax::{BlockBuilder, File, attribute, block, number, object, reference, resource, strings};
 use crate::{Error, Export, ExportTarget};
 
 /// The provider and the version range the output is written for.
@@ -16,6 +16,9 @@ const PROVIDER: Provider = Provider { local_name: "docker", source: "kreuzwerker
 const TERRAFORM: &str = ">= 1.6.0";
 /// Where the postgres image keeps its data.
 const PGDATA: &str = "/var/lib/postgresql/data";
+/// About what `main.tf` takes per service with ten or so variables, to size
+/// its buffer once (more only makes it grow).
+const MAIN_BYTES_PER_SERVICE: usize = 2560;
 
 /// The `docker` target: the kreuzwerker/docker provider, for self-hosting.
 ///
@@ -45,7 +48,7 @@ impl ExportTarget for Docker {
         check(spec)?;
         let names = Names::new(spec);
         let meta = Meta::new(wok);
-        let main = main(&meta, spec, &names);
+        let main = main(&meta, spec, &names)?;
         let outputs = outputs(&names);
         let variables = module::variables(&names, false, Vec::new());
         let tfvars = module::tfvars_example(&names);
@@ -72,44 +75,47 @@ fn check(spec: &WokSpec) -> Result<(), Error> {
     Ok(())
 }
 
-fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
-    let mut body = Body::builder().add_block(module::terraform_block(TERRAFORM, &PROVIDER));
+fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Result<String, Error> {
+    let mut file = File::new(MAIN_BYTES_PER_SERVICE * (spec.services.len() + 2));
+    file.block(module::terraform_block(TERRAFORM, &PROVIDER))?;
+    // The labels every object of the Wok carries, built once and copied.
+    let common: Vec<Block> = wok.labels.iter().map(|(k, v)| label(k, v)).collect();
 
-    body = body.add_block(
+    file.block(
         labels(
             resource("docker_network", "wok")
                 .add_attribute(attribute("name", quoted_owned(format!("tw-{}", wok.name))))
                 .add_attribute(attribute("driver", quoted("bridge")))
                 .add_attribute(attribute("internal", Expression::Bool(!spec.egress))),
-            wok,
+            &common,
             &[],
         )
         .build(),
-    );
+    )?;
 
     let pg = &spec.postgres;
-    body = body.add_block(
+    file.block(
         labels(
             resource("docker_volume", "postgres")
                 .add_attribute(attribute("name", quoted_owned(format!("tw-{}-postgres", wok.name)))),
-            wok,
+            &common,
             &[("volume", "postgres"), ("storage-gib", &pg.storage_gib.to_string())],
         )
         .build(),
-    );
+    )?;
     for (volume, id) in &names.volumes {
-        body = body.add_block(
+        file.block(
             labels(
                 resource("docker_volume", id)
                     .add_attribute(attribute("name", quoted_owned(format!("tw-{}-{volume}", wok.name)))),
-                wok,
+                &common,
                 &[("volume", volume)],
             )
             .build(),
-        );
+        )?;
     }
 
-    body = body.add_block(image("postgres", &pg.image));
+    file.block(image("postgres", &pg.image))?;
     let health = HealthCheck {
         command: vec!["pg_isready".into(), "-U".into(), pg.user.clone(), "-d".into(), pg.database.clone()],
         interval_secs: 5,
@@ -119,7 +125,7 @@ fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
     };
     let env = [("POSTGRES_DB", &pg.database), ("POSTGRES_USER", &pg.user)]
         .into_iter()
-        .map(|(k, v)| quoted_owned(format!("{k}={v}")))
+        .map(|(k, v)| entry(k, v))
         .chain([entry_from_variable("POSTGRES_PASSWORD", names.secret(&pg.password_secret))])
         .collect();
     let postgres = container(wok, "postgres", "postgres", &pg.limits, RestartPolicy::UnlessStopped)
@@ -127,10 +133,10 @@ fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
         .add_block(networks(&["postgres"]))
         .add_block(mount(PGDATA, "postgres", false))
         .add_block(healthcheck(&health));
-    body = body.add_block(
+    file.block(
         labels(
             postgres,
-            wok,
+            &common,
             &[
                 ("role", "postgres"),
                 ("password-secret", &pg.password_secret),
@@ -138,12 +144,13 @@ fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
             ],
         )
         .build(),
-    );
+    )?;
 
     for (service, id) in &names.services {
-        body = body.add_block(image(id, &service.image)).add_block(service_container(wok, service, id, names));
+        file.block(image(id, &service.image))?;
+        file.block(service_container(wok, &common, service, id, names))?;
     }
-    body.build()
+    file.finish()
 }
 
 fn image(id: &str, name: &str) -> Block {
@@ -164,7 +171,7 @@ fn container(wok: &Meta<'_>, id: &str, name: &str, limits: &Limits, restart: Res
         .add_attribute(attribute("cpus", quoted(&module::thousandths(limits.cpu_millis))))
 }
 
-fn service_container(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>) -> Block {
+fn service_container(wok: &Meta<'_>, common: &[Block], service: &ServiceSpec, id: &str, names: &Names<'_>) -> Block {
     let mut c = container(wok, id, &service.name, &service.limits, service.restart);
     if !service.command.is_empty() {
         c = c.add_attribute(attribute("command", strings(&service.command)));
@@ -172,7 +179,7 @@ fn service_container(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Na
     let env: Vec<Expression> = service
         .env
         .iter()
-        .map(|(k, v)| quoted_owned(format!("{k}={v}")))
+        .map(|(k, v)| entry(k, v))
         .chain(service.secret_env.iter().map(|k| entry_from_variable(k, names.secret(k))))
         .collect();
     if !env.is_empty() {
@@ -191,13 +198,13 @@ fn service_container(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Na
     if !ports.is_empty() {
         extra.push(("ports", ports.as_str()));
     }
-    labels(c, wok, &extra).build()
+    labels(c, common, &extra).build()
 }
 
 fn networks(aliases: &[&str]) -> Block {
     block(
         "networks_advanced",
-        vec![
+        [
             ("name", reference("docker_network", &["wok", "id"])),
             ("aliases", Expression::Array(aliases.iter().map(|a| quoted(a)).collect())),
         ],
@@ -208,7 +215,7 @@ fn networks(aliases: &[&str]) -> Block {
 fn mount(target: &str, volume: &str, read_only: bool) -> Block {
     block(
         "mounts",
-        vec![
+        [
             ("type", quoted("volume")),
             ("target", quoted(target)),
             ("source", reference("docker_volume", &[volume, "name"])),
@@ -223,7 +230,7 @@ fn healthcheck(check: &HealthCheck) -> Block {
     let test = std::iter::once(quoted("CMD")).chain(check.command.iter().map(|a| quoted(a))).collect();
     block(
         "healthcheck",
-        vec![
+        [
             ("test", Expression::Array(test)),
             ("interval", quoted_owned(format!("{}s", check.interval_secs))),
             ("timeout", quoted_owned(format!("{}s", check.timeout_secs))),
@@ -234,12 +241,18 @@ fn healthcheck(check: &HealthCheck) -> Block {
     .build()
 }
 
-/// Adds the Wok's labels and `extra` (each under `io.tellwang.`) as `labels` blocks.
-fn labels(b: BlockBuilder, wok: &Meta<'_>, extra: &[(&str, &str)]) -> BlockBuilder {
-    let all = wok.labels.iter().map(|(k, v)| (*k, v.as_str())).chain(extra.iter().copied());
-    b.add_blocks(all.map(|(k, v)| {
-        block("labels", vec![("label", quoted_owned(format!("io.tellwang.{k}"))), ("value", quoted(v))]).build()
-    }))
+/// Adds the Wok's labels (`common`) and `extra` as `labels` blocks.
+fn labels(b: BlockBuilder, common: &[Block], extra: &[(&str, &str)]) -> BlockBuilder {
+    b.add_blocks(common.iter().cloned().chain(extra.iter().map(|(k, v)| label(k, v))))
+}
+
+/// One `labels` block: `key` under `io.tellwang.`.
+fn label(key: &str, value: &str) -> Block {
+    const PREFIX: &str = "io.tellwang.";
+    let mut name = String::with_capacity(PREFIX.len() + key.len());
+    name.push_str(PREFIX);
+    name.push_str(key);
+    block("labels", [("label", quoted_owned(name)), ("value", quoted(value))]).build()
 }
 
 fn outputs(names: &Names<'_>) -> Body {
@@ -252,7 +265,7 @@ fn outputs(names: &Names<'_>) -> Body {
         .add_block(
             block(
                 "output",
-                vec![
+                [
                     ("description", quoted("The Wok's Docker network.")),
                     ("value", reference("docker_network", &["wok", "name"])),
                 ],
@@ -263,7 +276,7 @@ fn outputs(names: &Names<'_>) -> Body {
         .add_block(
             block(
                 "output",
-                vec![
+                [
                     ("description", quoted("The Postgres container, reachable as `postgres` on the network.")),
                     ("value", reference("docker_container", &["postgres", "name"])),
                 ],
@@ -274,10 +287,7 @@ fn outputs(names: &Names<'_>) -> Body {
         .add_block(
             block(
                 "output",
-                vec![
-                    ("description", quoted("Each service's container, by service name.")),
-                    ("value", object(containers)),
-                ],
+                [("description", quoted("Each service's container, by service name.")), ("value", object(containers))],
             )
             .add_label("containers")
             .build(),

@@ -1,10 +1,5 @@
 //! The result of one export: a Terraform module as files.
 
-use hcl::Body;
-
-use crate::Error;
-use crate::syntax::render;
-
 /// The resources and the `terraform {}` block.
 pub const MAIN_TF: &str = "main.tf";
 /// One sensitive variable per secret.
@@ -27,20 +22,10 @@ pub struct Export {
 }
 
 impl Export {
-    pub(crate) fn new(
-        target: &'static str,
-        mut main: Body,
-        mut variables: Body,
-        mut outputs: Body,
-        mut tfvars: Body,
-    ) -> Result<Self, Error> {
-        let files = [
-            (MAIN_TF, render(&mut main)?),
-            (VARIABLES_TF, render(&mut variables)?),
-            (OUTPUTS_TF, render(&mut outputs)?),
-            (TFVARS_EXAMPLE, render(&mut tfvars)?),
-        ];
-        Ok(Self { target, files })
+    /// The export of `target` from the texts of its four files, in order.
+    pub(crate) fn new(target: &'static str, [main, variables, outputs, tfvars]: [String; 4]) -> Self {
+        let files = [(MAIN_TF, main), (VARIABLES_TF, variables), (OUTPUTS_TF, outputs), (TFVARS_EXAMPLE, tfvars)];
+        Self { target, files }
     }
 
     /// The name of the target that wrote it, e.g. `docker`.
@@ -81,9 +66,11 @@ impl Export {
 
 #[cfg(test)]
 mod tests {
+    use hcl::Body;
+
     use super::*;
     use crate::literal::quoted;
-    use crate::syntax::{attribute, block, resource};
+    use crate::syntax::{attribute, block, render, resource};
 
     #[test]
     fn the_single_file_is_the_module_written_as_one_body() {
@@ -98,7 +85,8 @@ mod tests {
             Body::builder().add_block(block("output", vec![("value", quoted("x"))]).add_label("o").build()).build();
         let tfvars = Body::builder().add_attribute(attribute("X", quoted(""))).build();
         let mut combined = Body(main.0.iter().chain(&variables.0).chain(&outputs.0).cloned().collect());
-        let export = Export::new("docker", main, variables, outputs, tfvars).unwrap();
+        let files = [main, variables, outputs, tfvars].map(|mut body| render(&mut body).unwrap());
+        let export = Export::new("docker", files);
         assert_eq!(export.single_file(), render(&mut combined).unwrap());
     }
 }

@@ -1,13 +1,15 @@
 //! The `kubernetes` target.
 
 use hcl::expr::{Expression, ObjectKey};
-use hcl::{Block, BlockBuilder, Body, Identifier};
+use hcl::{Block, Body};
 use tellwang_core::Wok;
 use tellwang_core::spec::{HealthCheck, Limits, ServiceSpec, WokSpec};
 
 use crate::literal::{key, quoted, quoted_owned, word_key};
 use crate::module::{self, Meta, Names, Provider, SECRETS_REVISION};
-use crate::syntax::{attribute, block, number, object, reference, resource, strings, word};
+use crate::syntax::{
+    BlockBuilder, File, attribute, block, builder, number, object, reference, resource, strings, word,
+};
 use crate::{Error, Export, ExportTarget};
 
 /// The provider and the version range the output is written for: 3.2.1
@@ -24,6 +26,9 @@ const SECRET: &str = "wok-secrets";
 /// volume it uses (a fresh volume's root may hold `lost+found`).
 const PG_MOUNT: &str = "/var/lib/postgresql/data";
 const PGDATA: &str = "/var/lib/postgresql/data/pgdata";
+/// About what `main.tf` takes per service with ten or so variables, to size
+/// its buffer once (more only makes it grow).
+const MAIN_BYTES_PER_SERVICE: usize = 5120;
 
 /// The `kubernetes` target: the hashicorp/kubernetes provider's `_v1`
 /// resources, for another cloud.
@@ -60,11 +65,11 @@ impl ExportTarget for Kubernetes {
     fn export(&self, wok: &Wok, spec: &WokSpec) -> Result<Export, Error> {
         let names = Names::new(spec);
         let meta = Meta::new(wok);
-        let main = main(&meta, spec, &names);
+        let main = main(&Shared::new(&meta), spec, &names)?;
         let outputs = outputs(&names);
         let revision = block(
             "variable",
-            vec![
+            [
                 ("description", quoted("Raise it to send changed secret values to the cluster.")),
                 ("type", word("number")),
                 ("default", number(1u8)),
@@ -82,40 +87,57 @@ fn namespace() -> Expression {
     reference("kubernetes_namespace_v1", &["wok", "metadata", "0", "name"])
 }
 
+/// The Wok's labels as map entries, escaped once per export and copied into
+/// every object's metadata and selectors.
+struct Shared<'a> {
+    /// The Wok's name.
+    name: &'a str,
+    /// `tellwang.io/wok`: the label that selects the Wok's pods.
+    by_wok: (ObjectKey, Expression),
+    /// Every label of the Wok, under `tellwang.io/`.
+    labels: Vec<(ObjectKey, Expression)>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(meta: &Meta<'a>) -> Self {
+        let labels: Vec<(ObjectKey, Expression)> =
+            meta.labels.iter().map(|(k, v)| (key(&format!("tellwang.io/{k}")), quoted(v))).collect();
+        let by_wok = (key("tellwang.io/wok"), quoted(&meta.id));
+        Self { name: meta.name, by_wok, labels }
+    }
+}
+
 /// The labels that select the Wok's pods.
-fn wok_selector(wok: &Meta<'_>) -> Expression {
-    object(vec![(key("tellwang.io/wok"), quoted_owned(wok.id.to_string()))])
+fn wok_selector(wok: &Shared<'_>) -> Expression {
+    object(vec![wok.by_wok.clone()])
 }
 
 /// The labels that select one component's pods.
-fn selector(wok: &Meta<'_>, component: &str) -> Expression {
-    object(vec![
-        (key("tellwang.io/wok"), quoted_owned(wok.id.to_string())),
-        (key("app.kubernetes.io/name"), quoted(component)),
-    ])
+fn selector(wok: &Shared<'_>, component: &str) -> Expression {
+    object(vec![wok.by_wok.clone(), (key("app.kubernetes.io/name"), quoted(component))])
 }
 
 /// The Wok's labels, under `tellwang.io/`, then `extra`.
-fn labels(wok: &Meta<'_>, extra: &[(&str, &str)]) -> Expression {
-    let common = &wok.labels;
-    let mut entries: Vec<(ObjectKey, Expression)> =
-        common.iter().map(|(k, v)| (key(&format!("tellwang.io/{k}")), quoted(v))).collect();
+fn labels(wok: &Shared<'_>, extra: &[(&str, &str)]) -> Expression {
+    let mut entries = Vec::with_capacity(wok.labels.len() + extra.len());
+    entries.extend(wok.labels.iter().cloned());
     entries.extend(extra.iter().map(|(k, v)| (key(k), quoted(v))));
     object(entries)
 }
 
-fn metadata(name: &str, wok: &Meta<'_>, extra_labels: &[(&str, &str)]) -> BlockBuilder {
-    block("metadata", vec![("name", quoted(name)), ("namespace", namespace()), ("labels", labels(wok, extra_labels))])
+fn metadata(name: &str, wok: &Shared<'_>, extra_labels: &[(&str, &str)]) -> BlockBuilder {
+    block("metadata", [("name", quoted(name)), ("namespace", namespace()), ("labels", labels(wok, extra_labels))])
 }
 
-fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
-    let mut body = Body::builder().add_block(module::terraform_block(TERRAFORM, &PROVIDER));
-    body = body.add_block(
+fn main(wok: &Shared<'_>, spec: &WokSpec, names: &Names<'_>) -> Result<String, Error> {
+    let mut file = File::new(MAIN_BYTES_PER_SERVICE * (spec.services.len() + 2));
+    file.block(module::terraform_block(TERRAFORM, &PROVIDER))?;
+    file.block(
         resource("kubernetes_namespace_v1", "wok")
             .add_block(
                 block(
                     "metadata",
-                    vec![
+                    [
                         ("name", quoted_owned(format!("tw-{}", wok.name))),
                         ("labels", labels(wok, &[("app.kubernetes.io/part-of", "tellwang")])),
                     ],
@@ -123,22 +145,23 @@ fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
                 .build(),
             )
             .build(),
-    );
-    body = body.add_block(network_policy(wok, spec.egress));
+    )?;
+    file.block(network_policy(wok, spec.egress))?;
 
     let data = names.secrets.iter().map(|(secret, var)| (key(secret), reference("var", &[var]))).collect();
-    body = body.add_block(
+    file.block(
         resource("kubernetes_secret_v1", "wok")
             .add_block(metadata(SECRET, wok, &[]).build())
             .add_attribute(attribute("data_wo", object(data)))
             .add_attribute(attribute("data_wo_revision", reference("var", &[SECRETS_REVISION])))
             .build(),
-    );
+    )?;
 
-    body = body.add_block(postgres_service(wok)).add_block(postgres(wok, spec));
+    file.block(postgres_service(wok))?;
+    file.block(postgres(wok, spec))?;
 
     for (volume, id) in &names.volumes {
-        body = body.add_block(
+        file.block(
             resource("kubernetes_persistent_volume_claim_v1", id)
                 .add_block(metadata(volume, wok, &[("tellwang.io/volume", volume)]).build())
                 .add_block(claim_spec(VOLUME_SIZE))
@@ -146,43 +169,34 @@ fn main(wok: &Meta<'_>, spec: &WokSpec, names: &Names<'_>) -> Body {
                 // hold the apply until a pod mounts the claim.
                 .add_attribute(attribute("wait_until_bound", Expression::Bool(false)))
                 .build(),
-        );
+        )?;
     }
 
     for (service, id) in &names.services {
-        body = body.add_block(deployment(wok, service, id, names));
+        file.block(deployment(wok, service, id, names))?;
         if !service.ports.is_empty() {
-            body = body.add_block(service_object(wok, service, id));
+            file.block(service_object(wok, service, id))?;
         }
     }
-    body.build()
+    file.finish()
 }
 
-fn network_policy(wok: &Meta<'_>, egress: bool) -> Block {
-    let own_pods = || block("pod_selector", vec![("match_labels", wok_selector(wok))]).build();
-    let dns_port =
-        |protocol: &str| block("ports", vec![("port", quoted("53")), ("protocol", quoted(protocol))]).build();
-    let mut spec = Block::builder(Identifier::unchecked("spec"))
+fn network_policy(wok: &Shared<'_>, egress: bool) -> Block {
+    let own_pods = || block("pod_selector", [("match_labels", wok_selector(wok))]).build();
+    let dns_port = |protocol: &str| block("ports", [("port", quoted("53")), ("protocol", quoted(protocol))]).build();
+    let mut spec = builder("spec")
         .add_block(own_pods())
         .add_attribute(attribute("policy_types", Expression::Array(vec![quoted("Ingress"), quoted("Egress")])))
+        .add_block(builder("ingress").add_block(builder("from").add_block(own_pods()).build()).build())
+        .add_block(builder("egress").add_block(builder("to").add_block(own_pods()).build()).build())
         .add_block(
-            Block::builder(Identifier::unchecked("ingress"))
-                .add_block(Block::builder(Identifier::unchecked("from")).add_block(own_pods()).build())
-                .build(),
-        )
-        .add_block(
-            Block::builder(Identifier::unchecked("egress"))
-                .add_block(Block::builder(Identifier::unchecked("to")).add_block(own_pods()).build())
-                .build(),
-        )
-        .add_block(
-            Block::builder(Identifier::unchecked("egress"))
+            builder("egress")
                 .add_block(
-                    Block::builder(Identifier::unchecked("to"))
+                    builder("to")
                         .add_block(
                             block(
                                 "namespace_selector",
-                                vec![(
+                                [(
                                     "match_labels",
                                     object(vec![(key("kubernetes.io/metadata.name"), quoted("kube-system"))]),
                                 )],
@@ -192,7 +206,7 @@ fn network_policy(wok: &Meta<'_>, egress: bool) -> Block {
                         .add_block(
                             block(
                                 "pod_selector",
-                                vec![("match_labels", object(vec![(key("k8s-app"), quoted("kube-dns"))]))],
+                                [("match_labels", object(vec![(key("k8s-app"), quoted("kube-dns"))]))],
                             )
                             .build(),
                         )
@@ -203,17 +217,9 @@ fn network_policy(wok: &Meta<'_>, egress: bool) -> Block {
                 .build(),
         );
     if egress {
-        let anywhere = |cidr: &str| {
-            Block::builder(Identifier::unchecked("to"))
-                .add_block(block("ip_block", vec![("cidr", quoted(cidr))]).build())
-                .build()
-        };
-        spec = spec.add_block(
-            Block::builder(Identifier::unchecked("egress"))
-                .add_block(anywhere("0.0.0.0/0"))
-                .add_block(anywhere("::/0"))
-                .build(),
-        );
+        let anywhere =
+            |cidr: &str| builder("to").add_block(block("ip_block", [("cidr", quoted(cidr))]).build()).build();
+        spec = spec.add_block(builder("egress").add_block(anywhere("0.0.0.0/0")).add_block(anywhere("::/0")).build());
     }
     resource("kubernetes_network_policy_v1", "wok")
         .add_block(metadata("wok-isolation", wok, &[]).build())
@@ -222,16 +228,16 @@ fn network_policy(wok: &Meta<'_>, egress: bool) -> Block {
 }
 
 fn claim_spec(size: &str) -> Block {
-    Block::builder(Identifier::unchecked("spec"))
+    builder("spec")
         .add_attribute(attribute("access_modes", Expression::Array(vec![quoted("ReadWriteOnce")])))
-        .add_block(block("resources", vec![("requests", object(vec![(word_key("storage"), quoted(size))]))]).build())
+        .add_block(block("resources", [("requests", object(vec![(word_key("storage"), quoted(size))]))]).build())
         .build()
 }
 
 fn resources(limits: &Limits) -> Block {
     block(
         "resources",
-        vec![(
+        [(
             "limits",
             object(vec![
                 (word_key("cpu"), quoted_owned(format!("{}m", limits.cpu_millis))),
@@ -243,8 +249,8 @@ fn resources(limits: &Limits) -> Block {
 }
 
 fn probe(kind: &str, check: &HealthCheck) -> Block {
-    Block::builder(kind)
-        .add_block(block("exec", vec![("command", strings(&check.command))]).build())
+    builder(kind)
+        .add_block(block("exec", [("command", strings(&check.command))]).build())
         .add_attribute(attribute("initial_delay_seconds", number(check.start_period_secs)))
         .add_attribute(attribute("period_seconds", number(check.interval_secs)))
         .add_attribute(attribute("timeout_seconds", number(check.timeout_secs)))
@@ -253,7 +259,7 @@ fn probe(kind: &str, check: &HealthCheck) -> Block {
 }
 
 fn env_value(name: &str, value: &str) -> Block {
-    block("env", vec![("name", quoted(name)), ("value", quoted(&unexpanded(value)))]).build()
+    block("env", [("name", quoted(name)), ("value", quoted_owned(unexpanded(value)))]).build()
 }
 
 /// Kubernetes expands `$(NAME)` in env values and container args to another
@@ -265,14 +271,14 @@ fn unexpanded(text: &str) -> String {
 }
 
 fn env_secret(name: &str, secret: &str) -> Block {
-    Block::builder(Identifier::unchecked("env"))
+    builder("env")
         .add_attribute(attribute("name", quoted(name)))
         .add_block(
-            Block::builder(Identifier::unchecked("value_from"))
+            builder("value_from")
                 .add_block(
                     block(
                         "secret_key_ref",
-                        vec![
+                        [
                             ("name", reference("kubernetes_secret_v1", &["wok", "metadata", "0", "name"])),
                             ("key", quoted(secret)),
                         ],
@@ -290,23 +296,23 @@ fn env_secret(name: &str, secret: &str) -> Block {
 fn pod_spec() -> BlockBuilder {
     block(
         "spec",
-        vec![
+        [
             ("automount_service_account_token", Expression::Bool(false)),
             ("enable_service_links", Expression::Bool(false)),
         ],
     )
 }
 
-fn postgres_service(wok: &Meta<'_>) -> Block {
+fn postgres_service(wok: &Shared<'_>) -> Block {
     resource("kubernetes_service_v1", "postgres")
         .add_block(metadata("postgres", wok, &[("app.kubernetes.io/name", "postgres")]).build())
         .add_block(
             // Headless: the name resolves to the stateful set's pod.
-            block("spec", vec![("cluster_ip", quoted("None")), ("selector", selector(wok, "postgres"))])
+            block("spec", [("cluster_ip", quoted("None")), ("selector", selector(wok, "postgres"))])
                 .add_block(
                     block(
                         "port",
-                        vec![("name", quoted("postgres")), ("port", number(5432u16)), ("target_port", quoted("5432"))],
+                        [("name", quoted("postgres")), ("port", number(5432u16)), ("target_port", quoted("5432"))],
                     )
                     .build(),
                 )
@@ -315,7 +321,7 @@ fn postgres_service(wok: &Meta<'_>) -> Block {
         .build()
 }
 
-fn postgres(wok: &Meta<'_>, spec: &WokSpec) -> Block {
+fn postgres(wok: &Shared<'_>, spec: &WokSpec) -> Block {
     let pg = &spec.postgres;
     let check = HealthCheck {
         command: vec!["pg_isready".into(), "-U".into(), pg.user.clone(), "-d".into(), pg.database.clone()],
@@ -324,15 +330,15 @@ fn postgres(wok: &Meta<'_>, spec: &WokSpec) -> Block {
         retries: 10,
         start_period_secs: 10,
     };
-    let container = block("container", vec![("name", quoted("postgres")), ("image", quoted(&pg.image))])
+    let container = block("container", [("name", quoted("postgres")), ("image", quoted(&pg.image))])
         .add_block(env_value("POSTGRES_DB", &pg.database))
         .add_block(env_value("POSTGRES_USER", &pg.user))
         .add_block(env_secret("POSTGRES_PASSWORD", &pg.password_secret))
         .add_block(env_value("PGDATA", PGDATA))
-        .add_block(block("port", vec![("container_port", number(5432u16))]).build())
+        .add_block(block("port", [("container_port", number(5432u16))]).build())
         .add_block(resources(&pg.limits))
         .add_block(probe("readiness_probe", &check))
-        .add_block(block("volume_mount", vec![("name", quoted("data")), ("mount_path", quoted(PG_MOUNT))]).build())
+        .add_block(block("volume_mount", [("name", quoted("data")), ("mount_path", quoted(PG_MOUNT))]).build())
         .build();
     let pids = pg.limits.pids.to_string();
     resource("kubernetes_stateful_set_v1", "postgres")
@@ -350,21 +356,21 @@ fn postgres(wok: &Meta<'_>, spec: &WokSpec) -> Block {
         .add_block(
             block(
                 "spec",
-                vec![
+                [
                     ("service_name", reference("kubernetes_service_v1", &["postgres", "metadata", "0", "name"])),
                     ("replicas", quoted("1")),
                 ],
             )
-            .add_block(block("selector", vec![("match_labels", selector(wok, "postgres"))]).build())
+            .add_block(block("selector", [("match_labels", selector(wok, "postgres"))]).build())
             .add_block(
-                Block::builder(Identifier::unchecked("template"))
-                    .add_block(block("metadata", vec![("labels", selector(wok, "postgres"))]).build())
+                builder("template")
+                    .add_block(block("metadata", [("labels", selector(wok, "postgres"))]).build())
                     .add_block(pod_spec().add_block(container).build())
                     .build(),
             )
             .add_block(
-                Block::builder(Identifier::unchecked("volume_claim_template"))
-                    .add_block(block("metadata", vec![("name", quoted("data"))]).build())
+                builder("volume_claim_template")
+                    .add_block(block("metadata", [("name", quoted("data"))]).build())
                     .add_block(claim_spec(&format!("{}Gi", pg.storage_gib)))
                     .build(),
             )
@@ -373,8 +379,8 @@ fn postgres(wok: &Meta<'_>, spec: &WokSpec) -> Block {
         .build()
 }
 
-fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>) -> Block {
-    let mut container = block("container", vec![("name", quoted(&service.name)), ("image", quoted(&service.image))]);
+fn deployment(wok: &Shared<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>) -> Block {
+    let mut container = block("container", [("name", quoted(&service.name)), ("image", quoted(&service.image))]);
     if !service.command.is_empty() {
         // `args` replaces the image's CMD, as the spec's command does; the
         // ENTRYPOINT stays.
@@ -382,7 +388,7 @@ fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>
         container = container.add_attribute(attribute("args", strings(&args)));
     }
     for port in &service.ports {
-        container = container.add_block(block("port", vec![("container_port", number(*port))]).build());
+        container = container.add_block(block("port", [("container_port", number(*port))]).build());
     }
     for (k, v) in &service.env {
         container = container.add_block(env_value(k, v));
@@ -398,7 +404,7 @@ fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>
         container = container.add_block(
             block(
                 "volume_mount",
-                vec![
+                [
                     ("name", quoted(&volume.name)),
                     ("mount_path", quoted(&volume.path)),
                     ("read_only", Expression::Bool(volume.read_only)),
@@ -415,11 +421,11 @@ fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>
         }
         mounted.push(&volume.name);
         pod = pod.add_block(
-            block("volume", vec![("name", quoted(&volume.name))])
+            block("volume", [("name", quoted(&volume.name))])
                 .add_block(
                     block(
                         "persistent_volume_claim",
-                        vec![(
+                        [(
                             "claim_name",
                             reference(
                                 "kubernetes_persistent_volume_claim_v1",
@@ -446,11 +452,11 @@ fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>
                 .build(),
         )
         .add_block(
-            block("spec", vec![("replicas", quoted("1"))])
-                .add_block(block("selector", vec![("match_labels", selector(wok, &service.name))]).build())
+            block("spec", [("replicas", quoted("1"))])
+                .add_block(block("selector", [("match_labels", selector(wok, &service.name))]).build())
                 .add_block(
-                    Block::builder(Identifier::unchecked("template"))
-                        .add_block(block("metadata", vec![("labels", selector(wok, &service.name))]).build())
+                    builder("template")
+                        .add_block(block("metadata", [("labels", selector(wok, &service.name))]).build())
                         .add_block(pod.build())
                         .build(),
                 )
@@ -459,13 +465,13 @@ fn deployment(wok: &Meta<'_>, service: &ServiceSpec, id: &str, names: &Names<'_>
         .build()
 }
 
-fn service_object(wok: &Meta<'_>, service: &ServiceSpec, id: &str) -> Block {
-    let mut spec = block("spec", vec![("selector", selector(wok, &service.name))]);
+fn service_object(wok: &Shared<'_>, service: &ServiceSpec, id: &str) -> Block {
+    let mut spec = block("spec", [("selector", selector(wok, &service.name))]);
     for port in &service.ports {
         spec = spec.add_block(
             block(
                 "port",
-                vec![
+                [
                     ("name", quoted_owned(format!("p{port}"))),
                     ("port", number(*port)),
                     ("target_port", quoted_owned(port.to_string())),
@@ -488,7 +494,7 @@ fn outputs(names: &Names<'_>) -> Body {
         .map(|(service, id)| (key(&service.name), reference("kubernetes_service_v1", &[id, "metadata", "0", "name"])))
         .collect();
     let output = |name: &str, description: &str, value: Expression| {
-        block("output", vec![("description", quoted(description)), ("value", value)]).add_label(name).build()
+        block("output", [("description", quoted(description)), ("value", value)]).add_label(name).build()
     };
     Body::builder()
         .add_block(output("namespace", "The Wok's namespace.", namespace()))

@@ -39,13 +39,15 @@ pub(crate) fn quoted_owned(text: String) -> Expression {
 /// to hcl-rs as a plain string (hcl-rs's escaper leaves it unchanged) —
 /// which saves the quoted template's allocation for most strings.
 fn is_plain(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.iter().enumerate().all(|(i, &b)| {
-        (0x20..0x7f).contains(&b)
-            && b != b'"'
-            && b != b'\\'
-            && !((b == b'$' || b == b'%') && bytes.get(i + 1) == Some(&b'{'))
-    })
+    // One pass: a `{` right after `$` or `%` is a marker.
+    let mut after_marker = false;
+    for &b in text.as_bytes() {
+        if !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\' || (b == b'{' && after_marker) {
+            return false;
+        }
+        after_marker = b == b'$' || b == b'%';
+    }
+    true
 }
 
 /// `"<name>=${var.<variable>}"`: a `KEY=VALUE` environment entry whose value
@@ -54,11 +56,22 @@ fn is_plain(text: &str) -> bool {
 /// identifier, so it cannot leave the interpolation. The `=` between them
 /// keeps a `$` at the end of `name` from turning `${` into `$${`.
 pub(crate) fn entry_from_variable(name: &str, variable: &str) -> Expression {
-    let mut template = escape(name);
+    let mut template = String::with_capacity(name.len() + variable.len() + 8);
+    escape_into(&mut template, name);
     template.push_str("=${var.");
     template.push_str(variable);
     template.push('}');
     Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(template)))
+}
+
+/// `"<name>=<value>"`: a `KEY=VALUE` environment entry, escaped as one
+/// string, built without an intermediate copy when it needs no escape.
+pub(crate) fn entry(name: &str, value: &str) -> Expression {
+    let mut text = String::with_capacity(name.len() + 1 + value.len());
+    text.push_str(name);
+    text.push('=');
+    text.push_str(value);
+    quoted_owned(text)
 }
 
 /// The string `text` as a quoted object key.
@@ -74,10 +87,17 @@ pub(crate) fn word_key(word: &'static str) -> ObjectKey {
 
 /// `text` escaped for the inside of a Terraform quoted string.
 pub(crate) fn escape(text: &str) -> String {
-    if is_plain(text) {
-        return text.to_owned();
-    }
     let mut out = String::with_capacity(text.len() + 2);
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appending to `out`.
+fn escape_into(out: &mut String, text: &str) {
+    if is_plain(text) {
+        out.push_str(text);
+        return;
+    }
     // Where the last `}` is: a marker before it is written `$${` / `%%{`.
     let last_close = text.rfind('}');
     let mut chars = text.char_indices().peekable();
@@ -103,12 +123,11 @@ pub(crate) fn escape(text: &str) -> String {
                 }
             }
             c if needs_code(c) => {
-                push_code(&mut out, u32::from(c));
+                push_code(out, u32::from(c));
             }
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Writes `\\uNNNN`, or `\\UNNNNNNNN` above the Basic Multilingual Plane.

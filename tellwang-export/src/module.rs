@@ -5,13 +5,13 @@
 use std::collections::BTreeSet;
 
 use hcl::expr::Expression;
-use hcl::{Block, Body, Identifier};
+use hcl::{Block, Body};
 use tellwang_core::Wok;
 use tellwang_core::spec::{RestartPolicy, ServiceSpec, WokSpec};
 
 use crate::ident::Namespace;
 use crate::literal::{quoted, quoted_owned, word_key};
-use crate::syntax::{attribute, block, object, word};
+use crate::syntax::{attribute, block, builder, object, render, word};
 use crate::{Error, Export};
 
 /// The variable that bumps write-only secret data (kubernetes), reserved in
@@ -74,12 +74,12 @@ pub(crate) struct Provider {
 
 /// The `terraform {}` block: the Terraform version and the provider, pinned.
 pub(crate) fn terraform_block(required_version: &str, provider: &Provider) -> Block {
-    Block::builder(Identifier::unchecked("terraform"))
+    builder("terraform")
         .add_attribute(attribute("required_version", quoted(required_version)))
         .add_block(
             block(
                 "required_providers",
-                vec![(
+                [(
                     provider.local_name,
                     object(vec![
                         (word_key("source"), quoted(provider.source)),
@@ -140,15 +140,17 @@ impl<'a> Meta<'a> {
     }
 }
 
-/// Renders the four files into an [`Export`].
+/// Renders the other three files and puts them beside `main`, already
+/// written, into an [`Export`].
 pub(crate) fn finish(
     target: &'static str,
-    main: Body,
-    variables: Body,
-    outputs: Body,
-    tfvars: Body,
+    main: String,
+    mut variables: Body,
+    mut outputs: Body,
+    mut tfvars: Body,
 ) -> Result<Export, Error> {
-    Export::new(target, main, variables, outputs, tfvars)
+    let files = [main, render(&mut variables)?, render(&mut outputs)?, render(&mut tfvars)?];
+    Ok(Export::new(target, files))
 }
 
 /// The spec's restart policy in Docker's words, which both targets write.
