@@ -27,6 +27,8 @@ struct Targets {
     foreign: WokId,
     /// A Wok that does not exist: denied as not found.
     missing: WokId,
+    /// Every Wok created, of both teams: what the store holds.
+    all: Vec<Wok>,
 }
 
 /// Creates a team with [`WOKS`] Woks, and a second team with as many so that
@@ -39,7 +41,9 @@ async fn populate(tenancy: &Tenancy) -> (Principal, Targets) {
         own.push(tenancy.create_wok(&owner, &format!("wok-{i}"), None).await.expect("wok"));
         foreign.push(tenancy.create_wok(&other, &format!("wok-{i}"), None).await.expect("wok"));
     }
+    let all = own.iter().chain(&foreign).cloned().collect();
     let targets = Targets {
+        all,
         own: own.swap_remove(WOKS / 2),
         foreign: foreign[WOKS / 2].id,
         missing: WokId::generate().expect("id"),
@@ -82,7 +86,8 @@ fn bench(c: &mut Criterion) {
     // In memory: beside a bare HashMap lookup plus the clone the decision also returns.
     let tenancy = Tenancy::new(MemoryStore::new());
     let (owner, targets) = rt.block_on(populate(&tenancy));
-    let map: HashMap<WokId, Wok> = HashMap::from([(targets.own.id, targets.own.clone())]);
+    // The same Woks the store holds, so both look up in tables of one size.
+    let map: HashMap<WokId, Wok> = targets.all.iter().map(|w| (w.id, w.clone())).collect();
     let lookup = || async { map.get(black_box(&targets.own.id)).cloned() };
     compare(c, &rt, "authorize/memory", lookup, &tenancy, &owner, &targets);
 
