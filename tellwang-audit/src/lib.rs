@@ -5,7 +5,7 @@
 //! changing, removing, inserting or reordering any entry breaks every later
 //! link; [`AuditLedger::verify`] walks the chain and reports the first
 //! break, precisely ([`Break`]). The byte format is published in
-//! `docs/audit-chain.md` and in [`format`], so a verifier can be written in
+//! `docs/audit-chain.md` and in [`format`](mod@format), so a verifier can be written in
 //! any language from the document alone.
 //!
 //! ```
