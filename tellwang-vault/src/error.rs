@@ -1,7 +1,5 @@
 //! The crate's one error type.
 
-use std::fmt;
-
 use crate::name::NameProblem;
 
 /// Everything that can go wrong in tellwang-vault. No variant carries a
@@ -106,34 +104,8 @@ pub enum Error {
 }
 
 /// A backend's own error, kept as its source without naming its type in the
-/// public API, so upgrading a database driver or KMS client is not a
-/// breaking change.
-pub struct BackendError(Box<dyn std::error::Error + Send + Sync + 'static>);
-
-impl BackendError {
-    /// Wraps a backend's error.
-    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(error))
-    }
-}
-
-impl fmt::Debug for BackendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for BackendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for BackendError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
-    }
-}
+/// public API: the one type all tellwang crates use for this.
+pub use tellwang_core::BackendError;
 
 impl From<tellwang_core::Error> for Error {
     fn from(error: tellwang_core::Error) -> Self {
